@@ -18,13 +18,16 @@ def test_system_is_running(host):
     assert state == "running", host.run("systemctl --failed --no-legend").stdout
 
 
+def _http_status(host, url: str) -> str:
+    """HTTP status of a GET sent from inside the host, or '' when nothing answers."""
+    code = f"import urllib.request; print(urllib.request.urlopen('{url}', timeout=3).status)"
+    return host.run(f'python3 -c "{code}"').stdout.strip()
+
+
 def test_hosts_reach_each_other_by_name(host):
     peer = PEERS[_hostname(host)]
     assert host.run(f"getent hosts {peer}").rc == 0
-    body = host.check_output(
-        f"python3 -c \"import urllib.request; print(urllib.request.urlopen('http://{peer}:8080/', timeout=5).status)\""
-    )
-    assert body == "200"
+    assert _http_status(host, f"http://{peer}:8080/") == "200"
 
 
 def _main_pid(host) -> int:
@@ -38,9 +41,7 @@ def test_service_survives_restart(host):
     deadline = time.monotonic() + 10
     status = ""
     while time.monotonic() < deadline:
-        status = host.run(
-            "python3 -c \"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8080/', timeout=2).status)\""
-        ).stdout.strip()
+        status = _http_status(host, "http://127.0.0.1:8080/")
         if status == "200":
             break
         time.sleep(0.5)
