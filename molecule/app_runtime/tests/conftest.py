@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = SCENARIO_DIR.parent.parent
 CONVERGE = SCENARIO_DIR / "converge.yml"
 ARCHIVE_HOST = "app-runtime-archive"
 
@@ -34,7 +35,14 @@ def run_converge():
             pytest.skip("needs the molecule inventory (run through molecule verify)")
         extra = tmp_path / "extra_vars.json"
         extra.write_text(json.dumps(extra_vars))
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+        # The checkout, never a copy installed elsewhere, provides the collection under test.
+        env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=str(PROJECT_DIR / ".ansible" / "collections"),
+            ANSIBLE_ROLES_PATH=str(PROJECT_DIR / "roles"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+        )
         proc = subprocess.run(
             [
                 "ansible-playbook",
