@@ -23,8 +23,8 @@ WATCHED_FILES = (
 
 
 def load_vars(scenario_dir: pathlib.Path) -> dict:
-    """The scenario's vars.yml, the single source of the test passwords."""
-    return yaml.safe_load((scenario_dir / "vars.yml").read_text())
+    """The scenario's vars/scenario.yml, the single source of the test passwords."""
+    return yaml.safe_load((scenario_dir / "vars" / "scenario.yml").read_text())
 
 
 def node(name: str):
