@@ -11,6 +11,20 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = SCENARIO_DIR.parent.parent
 CONVERGE = SCENARIO_DIR / "converge.yml"
 ARCHIVE_HOST = "app-runtime-archive"
+ZERO_SHA = "0" * 64
+
+
+def current_release(host) -> str:
+    """Where the stable path /opt/node/current points."""
+    return host.file("/opt/node/current").linked_to
+
+
+@pytest.fixture
+def archive_host(host):
+    """The archive host; tests that run ansible-playbook use it so that they run only once."""
+    if host.backend.get_hostname() != ARCHIVE_HOST:
+        pytest.skip("runs once, against the archive host")
+    return host
 
 
 @pytest.fixture

@@ -6,20 +6,7 @@ These run ansible-playbook against the molecule inventory, once (on the archive 
 import copy
 
 import pytest
-from conftest import ARCHIVE_HOST
-
-ZERO_SHA = "0" * 64
-
-
-@pytest.fixture
-def archive_host(host, host_vars):
-    if host.backend.get_hostname() != ARCHIVE_HOST:
-        pytest.skip("runs once, against the archive host")
-    return host
-
-
-def _current(host) -> str:
-    return host.file("/opt/node/current").linked_to
+from conftest import ARCHIVE_HOST, ZERO_SHA, current_release
 
 
 def _node_version(host) -> str:
@@ -32,12 +19,12 @@ def test_switching_version_is_one_variable(archive_host, host_vars, run_converge
     try:
         rc, out = run_converge(ARCHIVE_HOST, {"app_runtime_node_version": other}, tmp_path)
         assert rc == 0, out
-        assert _current(archive_host) == f"/opt/node/{other}"
+        assert current_release(archive_host) == f"/opt/node/{other}"
         assert _node_version(archive_host) == f"v{other}"
     finally:
         rc, out = run_converge(ARCHIVE_HOST, {}, tmp_path)
     assert rc == 0, out
-    assert _current(archive_host) == f"/opt/node/{selected}"
+    assert current_release(archive_host) == f"/opt/node/{selected}"
     assert _node_version(archive_host) == f"v{selected}"
 
 
@@ -50,37 +37,37 @@ def _with_release(host_vars, release: dict, select: bool = True) -> dict:
 
 
 def test_wrong_checksum_fails_before_anything_changes(archive_host, host_vars, run_converge, tmp_path):
-    before = _current(archive_host)
+    before = current_release(archive_host)
     src = host_vars["app_runtime_node_releases"][0]["src"]
     bad = {"version": "23.0.0", "src": src, "checksum": f"sha256:{ZERO_SHA}"}
     rc, out = run_converge(ARCHIVE_HOST, _with_release(host_vars, bad), tmp_path)
     assert rc != 0
     assert "app_runtime_node_releases (version 23.0.0): checksum mismatch" in out
-    assert _current(archive_host) == before
+    assert current_release(archive_host) == before
     assert not archive_host.file("/opt/node/23.0.0").exists
     assert not archive_host.run("ls -d /opt/node/.staging-*").stdout.strip()
 
 
 def test_wrong_checksum_for_an_installed_release_keeps_it(archive_host, host_vars, run_converge, tmp_path):
-    before = _current(archive_host)
+    before = current_release(archive_host)
     releases = copy.deepcopy(host_vars["app_runtime_node_releases"])
     releases[0]["checksum"] = ZERO_SHA
     rc, out = run_converge(ARCHIVE_HOST, {"app_runtime_node_releases": releases}, tmp_path)
     assert rc != 0
     assert f"app_runtime_node_releases (version {releases[0]['version']}): checksum mismatch" in out
-    assert _current(archive_host) == before
+    assert current_release(archive_host) == before
     assert _node_version(archive_host) == "v" + host_vars["app_runtime_node_version"]
 
 
 def test_mislabelled_archive_is_not_switched_to(archive_host, host_vars, run_converge, tmp_path):
     """An archive whose node is not the version it is listed as never gets a versioned directory."""
-    before = _current(archive_host)
+    before = current_release(archive_host)
     good = host_vars["app_runtime_node_releases"][0]
     liar = {"version": "21.0.0", "src": good["src"], "checksum": good["checksum"]}
     rc, out = run_converge(ARCHIVE_HOST, _with_release(host_vars, liar), tmp_path)
     assert rc != 0
     assert "app_runtime_node_releases (version 21.0.0): the archive's node reports" in out
-    assert _current(archive_host) == before
+    assert current_release(archive_host) == before
     assert not archive_host.file("/opt/node/21.0.0").exists
     assert not archive_host.run("ls -d /opt/node/.staging-*").stdout.strip()
 
@@ -96,11 +83,11 @@ def test_mislabelled_archive_is_not_switched_to(archive_host, host_vars, run_con
     ],
 )
 def test_bad_settings_are_rejected_naming_the_variable(archive_host, run_converge, tmp_path, extra_vars, variable):
-    before = _current(archive_host)
+    before = current_release(archive_host)
     rc, out = run_converge(ARCHIVE_HOST, extra_vars, tmp_path)
     assert rc != 0
     assert variable in out
-    assert _current(archive_host) == before
+    assert current_release(archive_host) == before
 
 
 @pytest.mark.parametrize(
@@ -113,52 +100,9 @@ def test_bad_settings_are_rejected_naming_the_variable(archive_host, run_converg
     ],
 )
 def test_bad_release_entries_are_rejected_naming_the_variable(archive_host, host_vars, run_converge, tmp_path, release):
-    before = _current(archive_host)
+    before = current_release(archive_host)
     rc, out = run_converge(ARCHIVE_HOST, _with_release(host_vars, release, select=False), tmp_path)
     assert rc != 0
     index = len(host_vars["app_runtime_node_releases"])
     assert f"app_runtime_node_releases[{index}]" in out
-    assert _current(archive_host) == before
-
-
-def test_url_release_with_another_top_directory(archive_host, host_vars, run_converge, tmp_path):
-    """A url release is verified by the host, and replaces a copy unpacked from another archive.
-
-    No download host is named: the url is a file:// archive on the host, repacked from an installed
-    release under the top directory name of the official tarballs (node-vX-linux-x64/).
-    """
-    selected = host_vars["app_runtime_node_version"]
-    other = next(r["version"] for r in host_vars["app_runtime_node_releases"] if r["version"] != selected)
-    archive = "/var/tmp/node-url.tgz"
-    archive_host.check_output(
-        f"tar -C /opt/node -czf {archive} --exclude=.app_runtime_release.json "
-        f"--transform 's,^{other},node-v{other}-linux-x64,' {other}"
-    )
-    sha = archive_host.check_output(f"sha256sum {archive}").split()[0]
-
-    def releases(checksum: str) -> list[dict]:
-        out = copy.deepcopy(host_vars["app_runtime_node_releases"])
-        for index, release in enumerate(out):
-            if release["version"] == other:
-                out[index] = {"version": other, "url": f"file://{archive}", "checksum": checksum}
-        return out
-
-    marker = f"/opt/node/{other}/.app_runtime_release.json"
-    try:
-        rc, out = run_converge(ARCHIVE_HOST, {"app_runtime_node_releases": releases(ZERO_SHA)}, tmp_path)
-        assert rc != 0
-        assert f"app_runtime_node_releases (version {other}): could not fetch or verify url" in out
-        assert not archive_host.run("ls /var/cache/app_runtime/").stdout.strip()
-        assert "file://" not in archive_host.file(marker).content_string
-
-        rc, out = run_converge(ARCHIVE_HOST, {"app_runtime_node_releases": releases(sha)}, tmp_path)
-        assert rc == 0, out
-        assert f"file://{archive}" in archive_host.file(marker).content_string
-        assert archive_host.check_output(f"/opt/node/{other}/bin/node --version") == f"v{other}"
-        assert archive_host.file(f"/var/cache/app_runtime/node-{other}-{sha[:12]}.archive").exists
-        assert _current(archive_host) == f"/opt/node/{selected}"
-    finally:
-        rc, out = run_converge(ARCHIVE_HOST, {}, tmp_path)
-        archive_host.run(f"rm -rf {archive} /var/cache/app_runtime")
-    assert rc == 0, out
-    assert "file://" not in archive_host.file(marker).content_string
+    assert current_release(archive_host) == before
