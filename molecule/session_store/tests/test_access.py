@@ -1,6 +1,7 @@
 """Access control, network exposure and hardening of the single session store."""
 
 import pathlib
+import re
 import uuid
 
 import pytest
@@ -159,7 +160,10 @@ def test_unit_is_hardened_and_enabled(redis):
     assert props["PrivateUsers"] == "no"
     user = redis.check_output("ps -o user= -p $(systemctl show -p MainPID --value redis-server)")
     assert user == "redis"
-    print(redis.check_output("systemd-analyze security redis-server.service --no-pager | tail -1"))
+    summary = redis.check_output("systemd-analyze security redis-server.service --no-pager | tail -1")
+    print(f"\n{summary}")
+    exposure = float(re.search(r"exposure level for redis-server.service: ([0-9.]+)", summary).group(1))
+    assert exposure <= 2.0, summary
 
 
 def test_persistence_is_configured(redis):
