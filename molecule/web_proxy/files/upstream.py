@@ -56,6 +56,9 @@ class Handler(BaseHTTPRequestHandler):
             seen = {k.lower(): v for k, v in self.headers.items()}
             body = json.dumps({"instance": INSTANCE, "headers": seen}).encode()
             self._send(200, body, "application/json", {"Cache-Control": "no-store"})
+        elif path.startswith(("/micro/", "/plain/")):
+            # No Cache-Control: only the proxy's micro-cache may keep this.
+            self._send(200, f"micro from {INSTANCE}\n".encode())
         elif path == "/static/app.css":
             self._send(200, b"/* from the app: the proxy should have served this file itself */\n", "text/css")
         else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
-
 from ansible_collections.prodready.webstack.plugins.filter.web_proxy_upstream_servers import (
     FilterModule,
     web_proxy_upstream_servers,
@@ -65,7 +64,7 @@ def test_group_port_fallback_for_hosts_without_fact():
 
 
 def test_host_without_fact_and_port_is_an_error():
-    with pytest.raises(AnsibleFilterError, match="bare.*app_service_endpoints"):
+    with pytest.raises(AnsibleFilterError, match=r"bare.*app_service_endpoints"):
         web_proxy_upstream_servers({"name": "u", "groups": ["bare"]}, HOSTVARS, GROUPS)
 
 
@@ -97,7 +96,9 @@ def test_ipv6_addresses_are_bracketed():
     hostvars = {"v6": {"app_service_endpoints": [{"app": "a", "host": "fd00::1", "port": 3000, "instance": 1}]}}
     servers = web_proxy_upstream_servers({"name": "u", "groups": ["g"]}, hostvars, {"g": ["v6"]})
     assert addresses(servers) == ["[fd00::1]:3000"]
-    explicit = web_proxy_upstream_servers({"name": "u", "servers": ["[fd00::1]:3000"]}, {}, {}, drained=["[fd00::1]:3000"])
+    explicit = web_proxy_upstream_servers(
+        {"name": "u", "servers": ["[fd00::1]:3000"]}, {}, {}, drained=["[fd00::1]:3000"]
+    )
     assert explicit[0]["address"] == "[fd00::1]:3000"
     assert explicit[0]["down"] is True
 
