@@ -16,7 +16,7 @@ description:
   - Turns one entry of C(web_proxy_upstreams) into a flat, ordered and de-duplicated list of servers
     for an nginx C(upstream) block.
   - Servers come from explicit C(host:port) entries (O(_input.servers)) and from inventory groups
-    (O(_input.groups)): every host of the group contributes all its instances, read from the
+    (O(_input.groups)); every host of the group contributes all its instances, read from the
     C(app_service_endpoints) fact that the C(app_service) role publishes.
   - Servers listed in O(drained) are marked C(down), so a rolling deploy can take one out of the pool
     and put it back.

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
+from ansible_collections.prodready.webstack.plugins.filter import web_proxy_upstream_servers as module
 from ansible_collections.prodready.webstack.plugins.filter.web_proxy_upstream_servers import (
     FilterModule,
     web_proxy_upstream_servers,
@@ -106,3 +108,12 @@ def test_ipv6_addresses_are_bracketed():
 def test_upstream_must_be_a_mapping():
     with pytest.raises(AnsibleFilterError):
         web_proxy_upstream_servers(["10.0.0.1:80"], HOSTVARS, GROUPS)
+
+
+def test_documentation_is_valid_yaml():
+
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    assert doc["name"] == "web_proxy_upstream_servers"
+    assert set(doc["options"]) == {"_input", "hostvars", "groups", "drained", "endpoints_var"}
+    assert yaml.safe_load(module.EXAMPLES)
+    assert "_value" in yaml.safe_load(module.RETURN)
