@@ -26,7 +26,8 @@ process.on('unhandledRejection', (err) => {
 });
 
 function sessionStore() {
-  const { REDIS_URL, REDIS_SENTINELS, REDIS_MASTER_NAME, REDIS_PASSWORD, REDIS_USERNAME } = process.env;
+  const { REDIS_URL, REDIS_SENTINELS, REDIS_MASTER_NAME, REDIS_PASSWORD, REDIS_USERNAME, REDIS_SENTINEL_PASSWORD } =
+    process.env;
   if (!REDIS_URL && !REDIS_SENTINELS) {
     log('warn', 'REDIS_URL/REDIS_SENTINELS not set: sessions live in process memory (one instance only, lost on restart)');
     return undefined;
@@ -43,7 +44,8 @@ function sessionStore() {
       const [host, port] = s.trim().split(':');
       return { host, port: Number.parseInt(port || '26379', 10) };
     });
-    client = new Redis({ sentinels, name: REDIS_MASTER_NAME || 'mymaster', sentinelPassword: auth.password, ...auth });
+    const sentinelPassword = REDIS_SENTINEL_PASSWORD || auth.password;
+    client = new Redis({ sentinels, name: REDIS_MASTER_NAME || 'mymaster', sentinelPassword, ...auth });
   } else {
     client = new Redis(REDIS_URL, auth);
   }
