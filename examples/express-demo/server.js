@@ -47,7 +47,18 @@ function sessionStore() {
     const sentinelPassword = REDIS_SENTINEL_PASSWORD || auth.password;
     client = new Redis({ sentinels, name: REDIS_MASTER_NAME || 'mymaster', sentinelPassword, ...auth });
   } else {
-    client = new Redis(REDIS_URL, auth);
+    // Parse the URL here: ioredis lets a URL without a password ("redis://user@host", as
+    // session_store publishes it) override the password option with an empty one.
+    const url = new URL(REDIS_URL);
+    client = new Redis({
+      host: url.hostname,
+      port: Number.parseInt(url.port || '6379', 10),
+      db: Number.parseInt(url.pathname.slice(1) || '0', 10),
+      username: decodeURIComponent(url.username) || undefined,
+      password: decodeURIComponent(url.password) || undefined,
+      tls: url.protocol === 'rediss:' ? {} : undefined,
+      ...auth,
+    });
   }
   client.on('error', (err) => log('error', 'redis error', { error: err.message }));
   log('info', 'sessions stored in redis', { mode: REDIS_SENTINELS ? 'sentinel' : 'url' });
