@@ -1,5 +1,6 @@
 """Access control, network exposure and hardening of the single session store."""
 
+import json
 import pathlib
 import re
 import uuid
@@ -174,3 +175,31 @@ def test_persistence_is_configured(redis):
     assert get("appendfsync") == "everysec"
     assert get("dir") == "/var/lib/redis"
     assert get("save") == "3600 1 300 100 60 10000"
+
+
+def test_connection_fact_is_published_without_a_password(redis, ip):
+    raw = redis.file("/root/session_store_connection.json").content_string
+    fact = json.loads(raw)
+    assert fact["mode"] == "standalone"
+    assert (fact["host"], fact["port"], fact["username"]) == (ip, 6379, "sessions")
+    assert (fact["tls"], fact["tls_port"]) == (True, 6380)
+    assert fact["url"] == f"rediss://sessions@{ip}:6380/0"
+    assert fact["key_prefix"] == "sess:"
+    assert fact["sentinels"] == []
+    for password in PASSWORDS:
+        assert password not in raw
+    # The URL works once the app adds its password, over TLS with the CA.
+    out = cli(
+        redis,
+        "SET",
+        "sess:fact",
+        "1",
+        "EX",
+        "10",
+        addr=ip,
+        port=6380,
+        user="sessions",
+        password=APP[1],
+        extra=("--tls", "--cacert", "/root/tls/ca.crt"),
+    )
+    assert out.stdout.strip() == "OK"
