@@ -95,8 +95,7 @@ def ansible_playbook(playbook: Path, extra_vars: dict | None = None, timeout: in
     )
     inventory = os.environ.get("MOLECULE_INVENTORY_FILE") or str(EPHEMERAL_DIR / "inventory")
     cmd = [str(bindir / "ansible-playbook"), "-i", inventory, str(playbook), "--diff"]
-    if extra_vars:
-        cmd += ["-e", json.dumps(extra_vars)]
+    cmd += ["-e", json.dumps({"install_runtime": False, **(extra_vars or {})})]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -199,13 +198,30 @@ def test_python_demo_runs_under_the_same_role(host):
 # --- self-healing ----------------------------------------------------------------------------------
 
 
+KILL_AND_TIME = """
+import os, subprocess, sys, time, urllib.request
+unit, url = sys.argv[1], sys.argv[2]
+pid = int(subprocess.check_output(["systemctl", "show", "-p", "MainPID", "--value", unit]))
+os.kill(pid, 9)
+start = time.monotonic()
+while time.monotonic() - start < 30:
+    try:
+        if urllib.request.urlopen(url, timeout=1).status == 200:
+            break
+    except Exception:
+        time.sleep(0.05)
+print(pid, round(time.monotonic() - start, 2))
+"""
+
+
 def test_kill_9_serves_again_within_5_seconds(host):
+    # Killed and timed by one process inside the container: no docker exec latency in the number.
     unit = f"{APP}@1.service"
-    before = main_pid(host, unit)
-    host.check_output(f"kill -9 {before}")
-    took = wait_healthy(host, BASE_PORT, 5)
-    print(f"served again {took:.1f}s after kill -9")
-    assert main_pid(host, unit) not in (0, before)
+    out = host.check_output("python3 -c %s %s %s", KILL_AND_TIME, unit, f"http://127.0.0.1:{BASE_PORT}/healthz")
+    killed, took = int(out.split()[0]), float(out.split()[1])
+    print(f"{unit} served again {took}s after kill -9 of PID {killed}")
+    assert main_pid(host, unit) not in (0, killed)
+    assert took <= 5
 
 
 def test_docker_restart_brings_every_instance_back(host):
