@@ -1,5 +1,6 @@
 """Replication and authentication of the three-node group before any failover."""
 
+import json
 import uuid
 
 from conftest import MASTER, NAMES, VARS
@@ -75,3 +76,46 @@ def test_app_user_is_refused_dangerous_commands_on_every_node(cluster):
     for name in NAMES:
         for command in (["FLUSHALL"], ["CONFIG", "GET", "dir"], ["KEYS", "*"], ["GET", "other:1"]):
             assert "NOPERM" in cluster.redis(name, *command, user="sessions").stdout, (name, command)
+
+
+def test_connection_fact_names_the_sentinels_and_no_password(cluster):
+    sentinels = sorted(f"{ip}:26379" for ip in cluster.ip.values())
+    for name in NAMES:
+        raw = cluster.hosts[name].file("/root/session_store_connection.json").content_string
+        fact = json.loads(raw)
+        assert fact["mode"] == "sentinel"
+        assert fact["master_name"] == MASTER
+        assert sorted(fact["sentinels"]) == sentinels
+        assert (fact["host"], fact["port"], fact["username"], fact["tls"]) == (
+            cluster.ip[name],
+            6379,
+            "sessions",
+            False,
+        )
+        assert fact["url"] == f"redis://sessions@{cluster.ip[name]}:6379/0"
+        for key, value in VARS.items():
+            if key.endswith(("password", "requirepass")):
+                assert value not in raw, key
+
+
+def test_files_redis_and_sentinel_rewrite_stay_private(cluster):
+    # Sentinel has rewritten sentinel.conf (and redis.conf on replicas) by now: modes must hold.
+    for name in NAMES:
+        for path in (
+            "/etc/redis/redis.conf",
+            "/etc/redis/redis.d/session-store.conf",
+            "/etc/redis/users.acl",
+            "/etc/redis/sentinel.conf",
+            "/etc/redis/sentinel.d/session-store.conf",
+            "/etc/redis/sentinel-users.acl",
+        ):
+            f = cluster.hosts[name].file(path)
+            assert (f.user, f.group, f.mode) == ("redis", "redis", 0o640), (name, path, oct(f.mode))
+
+
+def test_maxmemory_is_the_configured_fraction_of_ram(cluster):
+    for name in NAMES:
+        total_kb = int(cluster.hosts[name].check_output("awk '/^MemTotal/ {print $2}' /proc/meminfo"))
+        maxmemory = int(cluster.redis(name, "CONFIG", "GET", "maxmemory").stdout.split()[1])
+        expected = int(total_kb / 1024 * VARS["session_store_maxmemory_ratio"]) * 1024 * 1024
+        assert abs(maxmemory - expected) <= 2 * 1024 * 1024, (maxmemory, expected)
