@@ -167,6 +167,8 @@ server.headersTimeout = 66 * 1000;
 function shutdown(signal) {
   log('info', 'shutting down', { signal });
   server.close(() => process.exit(0));
+  // Idle keep-alive connections (nginx keeps some open) would hold close() until they time out.
+  server.closeIdleConnections?.();
   setTimeout(() => process.exit(0), 5000).unref();
 }
 process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -69,10 +69,7 @@ def test_requests_pass_nginx_and_come_back_compressed():
 
 
 def test_load_is_spread_over_every_instance_on_every_app_host():
-    endpoints = []
-    for name in APP_HOSTS:
-        instances = int(docker_exec(name, "nproc").strip())
-        endpoints += [f"{name}:{3000 + n}" for n in range(instances)]
+    endpoints = [f"{name}:{port}" for name in APP_HOSTS for port in instance_ports(name)]
     seen = set()
     for _ in range(8 * len(endpoints)):
         status, _, body = get("/whoami")
@@ -102,8 +99,8 @@ def test_sessions_live_in_redis_under_the_app_users_prefix():
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     get("/session", opener=opener)
-    sid = next(c.value for c in jar if c.name == "connect.sid")
-    # connect.sid is "s:<id>.<signature>", URL-encoded.
+    sid = next(c.value for c in jar if c.name == "sid")
+    # express-session's cookie is "s:<id>.<signature>", URL-encoded.
     session_id = urllib.parse.unquote(sid)[2:].split(".")[0]
     password = (STAGE.parent / "secrets/redis-app").read_text().split()[0]
     value = docker_exec(
@@ -119,11 +116,30 @@ def test_sessions_live_in_redis_under_the_app_users_prefix():
     assert json.loads(value)["count"] == 1
 
 
+def instance_ports(name: str) -> list[int]:
+    return [3000 + n for n in range(int(docker_exec(name, "nproc").strip()))]
+
+
+def wait_every_instance_healthy(seconds: float = 60.0) -> None:
+    probe = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)"
+    deadline = time.monotonic() + seconds
+    for name in APP_HOSTS:
+        for port in instance_ports(name):
+            url = f"http://127.0.0.1:{port}/healthz"
+            argv = ["docker", "exec", name, "python3", "-c", probe, url]
+            while subprocess.run(argv, capture_output=True, check=False).returncode:
+                assert time.monotonic() < deadline, f"{name}:{port} is not healthy"
+                time.sleep(0.5)
+
+
 def test_static_files_come_from_the_proxy_not_the_app():
     status, _, body = get("/css/app.css")
     assert status == 200 and body
     for name in APP_HOSTS:
-        docker_exec(name, "systemctl", "stop", "demo.target")
+        # systemctl waits for the instances it is asked to stop (stopping the target would not).
+        docker_exec(name, "systemctl", "stop", "demo@*.service")
+        state = docker_exec(name, "systemctl", "show", "-p", "ActiveState", "--value", "demo@1.service")
+        assert state.strip() != "active"
     try:
         status, _, again = get("/css/app.css")
         assert status == 200 and again == body
@@ -132,10 +148,7 @@ def test_static_files_come_from_the_proxy_not_the_app():
     finally:
         for name in APP_HOSTS:
             docker_exec(name, "systemctl", "start", "demo.target")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and get("/healthz")[0] != 200:
-        time.sleep(0.5)
-    assert get("/healthz")[0] == 200
+        wait_every_instance_healthy()
 
 
 class Load(threading.Thread):
