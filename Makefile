@@ -11,8 +11,11 @@ VENV          ?= .venv
 BIN           := $(abspath $(VENV))/bin
 DEBIAN_SUITE  ?= bookworm
 MOLECULE_IMAGE ?= local/debian-systemd:$(DEBIAN_SUITE)
-# Scenarios to run: every molecule/<name>/molecule.yml unless SCENARIOS is given.
-SCENARIOS     ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+# Scenarios to run: every molecule/<name>/molecule.yml unless SCENARIOS is given, the longest
+# first so that MOLECULE_JOBS (default 2) side-by-side runs finish close together.
+ALL_SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+LONGEST_FIRST := stack app_service web_proxy app_runtime session_store_sentinel session_store smoke
+SCENARIOS     ?= $(filter $(ALL_SCENARIOS),$(LONGEST_FIRST)) $(filter-out $(LONGEST_FIRST),$(ALL_SCENARIOS))
 COLLECTION_LINK := .ansible/collections/ansible_collections/prodready/webstack
 
 export PATH := $(BIN):$(PATH)
@@ -21,7 +24,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(abspath .ansible/collections)
 export PYTHONPATH := $(abspath .ansible/collections)
 
 .PHONY: help setup venv link docker image lint yamllint ansible-lint ruff changelog-lint unit sanity \
-        molecule test build up down clean
+        molecule test build up down bench clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -74,8 +77,11 @@ build: venv ## Build the collection tarball
 	ansible-galaxy collection build --force --output-path .build/dist .
 
 up: setup ## Bring up the demo stack in containers and leave it running
-	cd . && molecule converge -s stack
-	@echo "The stack is up: curl -i http://127.0.0.1:8080/ ; 'make down' removes it."
+	molecule converge -s stack
+	@echo "The stack is up: curl -i http://127.0.0.1:8080/ ; 'make bench' measures it; 'make down' removes it."
+
+bench: ## Side-by-side benchmarks on the running demo stack (after make up)
+	bash benchmarks/run.sh
 
 down: venv ## Remove the demo stack
 	molecule destroy -s stack

@@ -9,7 +9,8 @@
 #
 # Why a copy: ansible-test needs the collection at .../ansible_collections/prodready/webstack
 # and refuses a symlink. We build the tarball (which also proves galaxy.yml's build_ignore)
-# and install it into .build/sanity, so sanity sees exactly what users get.
+# and install it into a directory outside this git work tree (inside it, ansible-test would
+# ask git for the file list and find no tracked file), so sanity sees what users get.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,10 +39,9 @@ PY
   echo "sanity: wrote offline pip bootstrap $shim"
 fi
 
-rm -rf "$top/.build/sanity" "$top/.build/dist"
-mkdir -p "$top/.build/dist" "$top/.build/sanity"
-"$bin/ansible-galaxy" collection build --force --output-path "$top/.build/dist" "$top" >/dev/null
-tarball=$(ls "$top"/.build/dist/prodready-webstack-*.tar.gz)
-"$bin/ansible-galaxy" collection install --force --no-deps -p "$top/.build/sanity" "$tarball" >/dev/null
-cd "$top/.build/sanity/ansible_collections/prodready/webstack"
-exec "$bin/ansible-test" sanity --python "$python_version" --color no "$@"
+work=$(mktemp -d "${TMPDIR:-/tmp}/prodready-sanity.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$bin/ansible-galaxy" collection build --force --output-path "$work" "$top" >/dev/null
+"$bin/ansible-galaxy" collection install --force --no-deps -p "$work" "$work"/prodready-webstack-*.tar.gz 2>/dev/null >/dev/null
+cd "$work/ansible_collections/prodready/webstack"
+"$bin/ansible-test" sanity --python "$python_version" --color no "$@"
